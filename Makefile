@@ -1,0 +1,41 @@
+# svdlab: two commands on a fresh machine (Python 3.11 and pip):
+#   make book   build the student edition of the book into _build/html/
+#   make test   install everything and run the whole test suite
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+BOOK_FLAGS := -W -n --keep-going --all
+
+.PHONY: help install book test clean
+
+help:
+	@echo "make book   build the book into _build/html (installs what it needs)"
+	@echo "make test   run every test: svdlab unit tests, nbval on every notebook, a clean -W book build"
+	@echo "make clean  remove _build and the virtual environment"
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU build that lies on this machine's disk.
+	$(BIN)/python -m pip install --quiet -c constraints.txt torch
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test]"
+	touch $@
+
+install: $(INSTALLED)
+
+book: $(INSTALLED)
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+# Unit tests, static notebook checks and a clean -W build (tests/), then nbval executing
+# every notebook top to bottom.
+NOTEBOOKS = $(wildcard chapters/*.ipynb solutions/*.ipynb)
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
+
+clean:
+	rm -rf _build $(VENV) .pytest_cache .hypothesis
