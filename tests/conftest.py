@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from typing import Any, Callable, NamedTuple
+
 import pytest
 import yaml
 
@@ -40,3 +42,18 @@ def student_book() -> Path:
     result = jupyter_book_build()
     assert result.returncode == 0, f"book build failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
     return REPO / "_build" / "html"
+
+
+class BadInput(NamedTuple):
+    """One row of a bad-input table: calling ``function(*args, **kwargs)`` must raise
+    ``error`` with a message naming ``parameter`` (quoted, as in ``'A'``)."""
+
+    function: Callable[..., Any]
+    args: tuple
+    kwargs: dict
+    error: type
+    parameter: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.function.__qualname__}-{self.parameter}-{self.error.__name__}"

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from conftest import BadInput
 from svdlab.linalg import (
+    SVDCheck,
     check_svd,
     default_rank_tolerance,
     fix_signs,
@@ -116,39 +118,42 @@ def test_numerical_rank_default_tolerance_matches_numpy():
     assert numerical_rank(s, tol=0) == 3
 
 
-@pytest.mark.parametrize(
-    ("call", "error", "names"),
-    [
-        (lambda: check_svd(np.ones(3), np.eye(3), [1.0], np.eye(3)), ValueError, "'A'"),
-        (lambda: check_svd([[np.nan]], [[1.0]], [1.0], [[1.0]]), ValueError, "'A'"),
-        (lambda: check_svd(np.ones((2, 2)), np.eye(3), [1.0, 1.0], np.eye(2)), ValueError, "'U'"),
-        (lambda: check_svd(np.ones((2, 2)), np.eye(2), [1.0, 1.0], np.eye(3)), ValueError, "'Vt'"),
-        (lambda: check_svd(np.ones((2, 2)), np.eye(2), [1.0, 1.0, 1.0], np.eye(2)), ValueError, "'s'"),
-        (lambda: check_svd("abc", np.eye(2), [1.0], np.eye(2)), TypeError, "'A'"),
-        (lambda: check_svd(np.ones((2, 2), dtype=complex), np.eye(2), [1.0], np.eye(2)), TypeError, "'A'"),
-        (lambda: check_svd(np.ones((0, 2)), np.eye(2), [1.0], np.eye(2)), ValueError, "'A'"),
-        (lambda: sigma_matrix([1.0, 2.0], (1, 3)), ValueError, "'s'"),
-        (lambda: sigma_matrix([1.0], [2, 2]), TypeError, "'shape'"),
-        (lambda: svd_shapes(0, 3), ValueError, "'m'"),
-        (lambda: svd_shapes(3, 2.5), TypeError, "'n'"),
-        (lambda: svd_shapes(3, 2, r=3), ValueError, "'r'"),
-        (lambda: numerical_rank([[1.0]]), ValueError, "'s'"),
-        (lambda: numerical_rank([1.0, -1.0]), ValueError, "'s'"),
-        (lambda: numerical_rank([1.0], tol=-1.0), ValueError, "'tol'"),
-        (lambda: numerical_rank([1.0, np.inf]), ValueError, "'s'"),
-        (lambda: numerical_rank([]), ValueError, "'s'"),
-        (lambda: truncated_svd(np.eye(3), 4), ValueError, "'r'"),
-        (lambda: truncated_svd(np.eye(3), -1), ValueError, "'r'"),
-        (lambda: truncated_svd(np.eye(3), True), TypeError, "'r'"),
-        (lambda: outer_product_sum(np.eye(2), [1.0, 1.0], np.eye(2), r=3), ValueError, "'r'"),
-        (lambda: outer_product_sum(np.eye(2)[:, :1], [1.0, 1.0], np.eye(2)), ValueError, "'U'"),
-        (lambda: fix_signs(np.eye(3), np.eye(2)), ValueError, "'Vt'"),
-        (lambda: check_svd(np.eye(2), np.eye(2), [1.0, 1.0], np.eye(2)).ok(tol=0), ValueError, "'tol'"),
-    ],
-)
-def test_bad_input_raises_a_clear_error(call, error, names):
-    with pytest.raises(error, match=names):
-        call()
+def _ok_check() -> SVDCheck:
+    return check_svd(np.eye(2), np.eye(2), [1.0, 1.0], np.eye(2))
+
+
+# Collected by tests/test_bad_input.py, with every other module's table.
+BAD_INPUTS = [
+    BadInput(check_svd, (np.ones(3), np.eye(3), [1.0], np.eye(3)), {}, ValueError, "A"),
+    BadInput(check_svd, ([[np.nan]], [[1.0]], [1.0], [[1.0]]), {}, ValueError, "A"),
+    BadInput(check_svd, ([[np.inf, 1.0]], [[1.0]], [1.0], np.eye(2)), {}, ValueError, "A"),
+    BadInput(check_svd, (np.ones((2, 2)), np.eye(3), [1.0, 1.0], np.eye(2)), {}, ValueError, "U"),
+    BadInput(check_svd, (np.ones((2, 2)), np.eye(2), [1.0, 1.0], np.eye(3)), {}, ValueError, "Vt"),
+    BadInput(check_svd, (np.ones((2, 2)), np.eye(2), [1.0, 1.0, 1.0], np.eye(2)), {}, ValueError, "s"),
+    BadInput(check_svd, ("abc", np.eye(2), [1.0], np.eye(2)), {}, TypeError, "A"),
+    BadInput(check_svd, (np.ones((2, 2), dtype=complex), np.eye(2), [1.0], np.eye(2)), {}, TypeError, "A"),
+    BadInput(check_svd, (np.ones((0, 2)), np.eye(2), [1.0], np.eye(2)), {}, ValueError, "A"),
+    BadInput(SVDCheck.ok, (_ok_check(),), {"tol": 0}, ValueError, "tol"),
+    BadInput(sigma_matrix, ([1.0, 2.0], (1, 3)), {}, ValueError, "s"),
+    BadInput(sigma_matrix, ([1.0], [2, 2]), {}, TypeError, "shape"),
+    BadInput(svd_shapes, (0, 3), {}, ValueError, "m"),
+    BadInput(svd_shapes, (3, 2.5), {}, TypeError, "n"),
+    BadInput(svd_shapes, (3, 2), {"r": 3}, ValueError, "r"),
+    BadInput(default_rank_tolerance, ([], (2, 2)), {}, ValueError, "s"),
+    BadInput(numerical_rank, ([[1.0]],), {}, ValueError, "s"),
+    BadInput(numerical_rank, ([1.0, -1.0],), {}, ValueError, "s"),
+    BadInput(numerical_rank, ([1.0],), {"tol": -1.0}, ValueError, "tol"),
+    BadInput(numerical_rank, ([1.0, np.inf],), {}, ValueError, "s"),
+    BadInput(numerical_rank, ([],), {}, ValueError, "s"),
+    BadInput(truncated_svd, (np.eye(3), 4), {}, ValueError, "r"),
+    BadInput(truncated_svd, (np.eye(3), -1), {}, ValueError, "r"),
+    BadInput(truncated_svd, (np.eye(3), True), {}, TypeError, "r"),
+    BadInput(truncated_svd, (np.eye(3), 1.0), {}, TypeError, "r"),
+    BadInput(outer_product_sum, (np.eye(2), [1.0, 1.0], np.eye(2)), {"r": 3}, ValueError, "r"),
+    BadInput(outer_product_sum, (np.eye(2)[:, :1], [1.0, 1.0], np.eye(2)), {}, ValueError, "U"),
+    BadInput(fix_signs, (np.eye(3), np.eye(2)), {}, ValueError, "Vt"),
+    BadInput(fix_signs, ([1.0, 2.0], np.eye(2)), {}, ValueError, "U"),
+]
 
 
 def test_torch_tensors_are_accepted():

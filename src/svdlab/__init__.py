@@ -3,6 +3,8 @@
 Each module belongs to the chapter that introduces it:
 
 - :mod:`svdlab.linalg` (chapter 1): shapes, checks, rank and signs of an SVD.
+- :mod:`svdlab.plotting` (chapter 1 on): figures.
+- :mod:`svdlab.training` (chapters 6 and 7): the digits data set, an MLP, training loops.
 
 Importing svdlab has no side effects: no plotting style is set, no generator is seeded.
 """
