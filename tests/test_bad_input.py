@@ -13,7 +13,9 @@ import inspect
 import pkgutil
 import re
 
+import numpy as np
 import pytest
+import torch
 
 import svdlab
 from conftest import REPO, BadInput
@@ -74,3 +76,38 @@ def test_every_public_function_has_bad_input_rows():
 
 def test_the_table_is_large():
     assert len(ROWS) >= 25
+
+
+def _kind(row: BadInput) -> str:
+    """What is wrong with the argument a row names: the kinds of bad input the table must cover."""
+    try:
+        value = inspect.signature(row.function).bind(*row.args, **row.kwargs).arguments[row.parameter]
+    except (TypeError, ValueError, KeyError):
+        return "other"
+    if isinstance(value, torch.nn.Module) or row.parameter in ("model", "module", "layer"):
+        return "module type"
+    if isinstance(value, (np.ndarray, torch.Tensor, list, tuple)):
+        try:
+            array = np.asarray(value.detach() if isinstance(value, torch.Tensor) else value)
+        except (TypeError, ValueError):
+            return "other"
+        if array.dtype.kind in "cUSOb" or (isinstance(value, torch.Tensor) and row.error is TypeError):
+            return "dtype"
+        if array.size == 0:
+            return "empty"
+        if array.dtype.kind == "f" and np.isnan(array).any():
+            return "NaN"
+        if array.dtype.kind == "f" and np.isinf(array).any():
+            return "infinity"
+        return "shape"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and row.error is ValueError:
+        return "out of range"
+    return "type"
+
+
+def test_the_table_covers_every_kind_of_bad_input():
+    kinds = {}
+    for row in ROWS:
+        kinds[_kind(row)] = kinds.get(_kind(row), 0) + 1
+    wanted = {"shape", "dtype", "NaN", "infinity", "empty", "out of range", "type", "module type"}
+    assert wanted <= kinds.keys(), f"no row of kind {sorted(wanted - kinds.keys())}; rows per kind: {kinds}"
