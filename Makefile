@@ -9,12 +9,14 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going --all
 
-.PHONY: help install book test clean
+.PHONY: help install book test clean browser bench
 
 help:
 	@echo "make book   build the book into _build/html (installs what it needs)"
-	@echo "make test   run every test: svdlab unit tests, nbval on every notebook, a clean -W book build"
+	@echo "make test   run every test: svdlab unit tests, nbval on every notebook, a clean -W book build,"
+	@echo "            its pages in Chromium, every notebook in a simulated Colab (installs Chromium if root)"
 	@echo "make clean  remove _build and the virtual environment"
+	@echo "make bench  time every notebook and a clean book build into benchmarks/notebooks.md"
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +35,22 @@ book: $(INSTALLED)
 # every notebook top to bottom.
 NOTEBOOKS = $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
-test: $(INSTALLED)
+test: $(INSTALLED) browser
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
+
+# tests/test_browser.py opens the built pages in Chromium (Debian's package): installed here
+# when running as root (CI), otherwise say how. CHROMIUM=/path/to/chrome uses another one.
+browser:
+	@command -v chromium >/dev/null || command -v "$$CHROMIUM" >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "The browser tests need Chromium: sudo apt-get install chromium (or set CHROMIUM=/path/to/chrome)" >&2; exit 1; \
+	  fi; }
+
+# A benchmark, not a test: median of 3 fresh-kernel runs per notebook and one clean book build.
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf _build $(VENV) .pytest_cache .hypothesis
