@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ._validation import as_matrix, check_positive, check_rank
 from .linalg import fix_signs, numerical_rank, sigma_matrix
@@ -294,9 +295,10 @@ def plot_circle_map(A: Any, num_points: Optional[int] = None) -> Figure:
     for k, (points, (vectors, labels), title) in enumerate(zip(stages, arrows, titles)):
         dim = points.shape[0]
         ax = fig.add_subplot(1, 4, k + 1, projection="3d" if dim == 3 else None)
-        scatter = ax.scatter(*points, c=colour, cmap=cmap, s=6 if dim == 2 else 2, alpha=1.0 if dim == 2 else 0.5, linewidths=0)
+        sphere = n == 3 and k < 2  # a cloud of points on a sphere: lighter, so the arrows show
+        scatter = ax.scatter(*points, c=colour, cmap=cmap, s=3 if sphere else 6, alpha=0.6 if sphere else 1.0, linewidths=0)
         for i in range(n):
-            if np.linalg.norm(vectors[:, i]) > 1e-12 * limit:  # σ_i = 0 maps v_i to the origin
+            if np.linalg.norm(vectors[:, i]) > 0.02 * limit:  # too short to draw (σᵢ tiny or zero)
                 _draw_arrow(ax, vectors[:, i], _ARROW_COLOURS[i], labels[i], limit)
         if dim == 3 and m == 3:  # the plane that holds the image of a 3x2 map, and its normal
             _draw_plane(ax, np.eye(3) if k == 2 else U, "$e_3$" if k == 2 else "$u_3$", limit)
@@ -379,12 +381,15 @@ def _draw_plane(ax: Axes, basis: np.ndarray, normal_label: str, limit: float) ->
 def _frame(ax: Axes, dim: int, limit: float) -> None:
     ax.set_xlim(-limit, limit)
     ax.set_ylim(-limit, limit)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
     if dim == 2:
         ax.set_aspect("equal")
         ax.axhline(0, color="0.85", linewidth=0.8, zorder=0)
         ax.axvline(0, color="0.85", linewidth=0.8, zorder=0)
     else:
         ax.set_zlim(-limit, limit)
-        ax.set_box_aspect((1, 1, 1))
+        ax.zaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
+        ax.set_box_aspect((1, 1, 1), zoom=1.15)
         ax.view_init(elev=22, azim=-58)
     ax.tick_params(labelsize=7)
