@@ -234,7 +234,7 @@ def polygon_area(points: Any) -> float:
 
 
 def plot_circle_map(A: Any, num_points: Optional[int] = None) -> Figure:
-    """Four panels: unit vectors ``x``, then ``Vᵀx``, ``ΣVᵀx`` and ``UΣVᵀx = Ax``.
+    """Four panels (2×2, read left to right): unit vectors ``x``, ``Vᵀx``, ``ΣVᵀx`` and ``UΣVᵀx = Ax``.
 
     Introduced in chapter 2. For a 2×2 or 3×2 matrix the inputs are the unit circle,
     coloured by angle; for a 2×3 matrix they are the unit sphere, coloured by
@@ -291,10 +291,10 @@ def plot_circle_map(A: Any, num_points: Optional[int] = None) -> Figure:
     ]
     limit = 1.15 * max(1.0, float(s[0]))
 
-    fig = plt.figure(figsize=(13.5, 3.9), layout="constrained")
+    fig = plt.figure(figsize=(8.6, 8.0), layout="constrained")
     for k, (points, (vectors, labels), title) in enumerate(zip(stages, arrows, titles)):
         dim = points.shape[0]
-        ax = fig.add_subplot(1, 4, k + 1, projection="3d" if dim == 3 else None)
+        ax = fig.add_subplot(2, 2, k + 1, projection="3d" if dim == 3 else None)
         sphere = n == 3 and k < 2  # a cloud of points on a sphere: lighter, so the arrows show
         scatter = ax.scatter(*points, c=colour, cmap=cmap, s=3 if sphere else 6, alpha=0.6 if sphere else 1.0, linewidths=0)
         for i in range(n):
@@ -303,7 +303,7 @@ def plot_circle_map(A: Any, num_points: Optional[int] = None) -> Figure:
         if dim == 3 and m == 3:  # the plane that holds the image of a 3x2 map, and its normal
             _draw_plane(ax, np.eye(3) if k == 2 else U, "$e_3$" if k == 2 else "$u_3$", limit)
         _frame(ax, dim, limit)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=11)
     label = "angle of $x$ (radians)" if n == 2 else r"$|v_3^\top x|$"
     fig.colorbar(scatter, ax=fig.axes, shrink=0.7, pad=0.01, label=label)
     return fig
@@ -361,10 +361,10 @@ def _draw_arrow(ax: Axes, vector: np.ndarray, colour: str, label: str, limit: fl
     tip = vector + 0.14 * limit * vector / np.linalg.norm(vector)  # the label sits just beyond the tip
     if vector.size == 2:
         ax.annotate("", xy=vector, xytext=(0, 0), arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.8})
-        ax.text(*tip, label, color=colour, fontsize=10, ha="center", va="center")
+        ax.text(*tip, label, color=colour, fontsize=11, ha="center", va="center")
     else:
         ax.quiver(0, 0, 0, *vector, color=colour, linewidth=1.8, arrow_length_ratio=0.12)
-        ax.text(*tip, label, color=colour, fontsize=10, ha="center", va="center")
+        ax.text(*tip, label, color=colour, fontsize=11, ha="center", va="center")
 
 
 def _draw_plane(ax: Axes, basis: np.ndarray, normal_label: str, limit: float) -> None:
@@ -392,4 +392,4 @@ def _frame(ax: Axes, dim: int, limit: float) -> None:
         ax.zaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
         ax.set_box_aspect((1, 1, 1), zoom=1.15)
         ax.view_init(elev=22, azim=-58)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
