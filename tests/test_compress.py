@@ -39,6 +39,8 @@ BAD_INPUTS = [
     BadInput(FactorizedLinear.from_linear, (LAYER, 2), {"calibration": X.numpy()}, TypeError, "calibration"),
     BadInput(FactorizedLinear.from_linear, (LAYER, 2), {"calibration": X[0]}, TypeError, "calibration"),
     BadInput(FactorizedLinear.from_linear, (LAYER, 2), {"calibration": X * float("nan")}, ValueError, "calibration"),
+    BadInput(FactorizedLinear.from_linear, (LAYER, 2), {"calibration": X * float("inf")}, ValueError, "calibration"),
+    BadInput(FactorizedLinear.from_linear, (LAYER, 2), {"calibration": X[:0]}, ValueError, "calibration"),
     BadInput(FactorizedLinear.from_linear, (LAYER, 2), {"calibration": X[:2], "damping": 0.0}, ValueError, "damping"),
     BadInput(FactorizedLinear.from_linear, (LAYER, 2), {"calibration": X, "damping": -1.0}, ValueError, "damping"),
     BadInput(compress_model, ("model",), {"rank": 2}, TypeError, "model"),
