@@ -13,6 +13,7 @@ BOOK_FLAGS := -W -n --keep-going --all
 
 help:
 	@echo "make book   build the book into _build/html (installs what it needs)"
+	@echo "make book-instructor  the same plus the solutions, into _build/instructor/_build/html"
 	@echo "make test   run every test: svdlab unit tests, nbval on every notebook, a clean -W book build,"
 	@echo "            its pages in Chromium, every notebook in a simulated Colab (installs Chromium if root)"
 	@echo "make clean  remove _build and the virtual environment"
@@ -30,6 +31,14 @@ install: $(INSTALLED)
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+# The instructor edition: the student edition plus a Solutions part (keep it private). Its
+# table of contents is generated from _toc.yml, so the two never drift apart.
+.PHONY: book-instructor
+book-instructor: $(INSTALLED)
+	$(BIN)/python -m svdlab instructor-toc --out _build/_toc_instructor.yml
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS) --toc _build/_toc_instructor.yml --path-output _build/instructor
+	@echo "The instructor edition is at file://$(CURDIR)/_build/instructor/_build/html/index.html"
 
 # Unit tests, static notebook checks and a clean -W build (tests/), then nbval executing
 # every notebook top to bottom.
