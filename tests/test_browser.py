@@ -100,7 +100,8 @@ class Chromium:
         # The protocol pipe must be the browser's fds 3 (commands in) and 4 (replies out);
         # bash moves them there (dash cannot name fds above 9).
         shell = f'exec "$0" "$@" 3<&{to_browser_read} 4>&{from_browser_write} {to_browser_read}<&- {from_browser_write}>&-'
-        self._stderr = open(profile / "chromium.log", "wb")
+        self._log = profile / "chromium.log"
+        self._stderr = open(self._log, "wb")
         self.process = subprocess.Popen(
             ["bash", "-c", shell, chromium_binary(), *flags],
             pass_fds=(to_browser_read, from_browser_write),
@@ -129,7 +130,7 @@ class Chromium:
     def _receive(self) -> dict:
         message = self._messages.get(timeout=PAGE_TIMEOUT_S)
         if message is None:
-            raise RuntimeError("Chromium closed the DevTools pipe (see its log in the profile directory)")
+            raise RuntimeError(f"Chromium closed the DevTools pipe; its log: {self._log}")
         return message
 
     def call(self, method: str, params: dict | None = None, session: str | None = None, events: list | None = None) -> dict:
