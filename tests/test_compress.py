@@ -231,6 +231,25 @@ def test_compress_model_calibrates_each_layer_on_the_inputs_it_sees():
     assert model.training  # the original's mode is restored after the calibration pass
 
 
+def test_calibration_collects_every_call_of_a_shared_layer_and_refuses_unused_layers():
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.shared, self.unused = nn.Linear(4, 4).double(), nn.Linear(4, 4).double()
+
+        def forward(self, x):
+            return self.shared(torch.relu(self.shared(x)))
+
+    model = Twice()
+    X_cal = correlated_inputs(30, 4, seed=9)
+    compressed = compress_model(model, rank=2, layers=["shared"], calibration=X_cal, damping=0.0)
+    both_calls = torch.cat([X_cal, torch.relu(model.shared(X_cal)).detach()])
+    expected = FactorizedLinear.from_linear(model.shared, 2, calibration=both_calls, damping=0.0)
+    torch.testing.assert_close(compressed.shared.effective_weight, expected.effective_weight)
+    with pytest.raises(ValueError, match="'calibration' never reaches"):
+        compress_model(model, rank=2, layers=["unused"], calibration=X_cal)
+
+
 def test_state_dict_bytes_is_the_size_of_the_saved_file(tmp_path):
     for model in (nn.Linear(100, 100), compress_model(make_mlp((64, 32, 10)), rank=4)):
         # torch.save names the records inside its zip archive after the file ("archive" for a

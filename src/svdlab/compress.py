@@ -25,8 +25,8 @@ __all__ = [
     "FactorizedLinear",
     "break_even_rank",
     "compress_model",
-    "measure_latency",
     "linear_parameter_count",
+    "measure_latency",
     "state_dict_bytes",
 ]
 
@@ -298,13 +298,16 @@ def _ranks_per_layer(rank, names: list[str], modules: dict[str, nn.Module]) -> d
 
 @torch.no_grad()
 def _layer_inputs(model: nn.Module, names: list[str], calibration: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The inputs each named layer receives when ``model`` runs on ``calibration``."""
+    """The inputs each named layer receives when ``model`` runs on ``calibration``.
+
+    A layer called several times in one forward pass (shared weights) gets all its inputs.
+    """
     if not isinstance(calibration, torch.Tensor) or not calibration.is_floating_point():
         raise TypeError("'calibration' must be a floating-point torch.Tensor of model inputs")
-    seen: dict[str, torch.Tensor] = {}
+    seen: dict[str, list[torch.Tensor]] = {name: [] for name in names}
     modules = dict(model.named_modules())
     hooks = [
-        modules[name].register_forward_hook(lambda module, args, output, name=name: seen.__setitem__(name, args[0]))
+        modules[name].register_forward_hook(lambda module, args, output, name=name: seen[name].append(args[0]))
         for name in names
     ]
     was_training = model.training
@@ -315,7 +318,10 @@ def _layer_inputs(model: nn.Module, names: list[str], calibration: torch.Tensor)
         for hook in hooks:
             hook.remove()
         model.train(was_training)
-    return {name: x.reshape(-1, x.shape[-1]) for name, x in seen.items()}
+    unused = [name for name, calls in seen.items() if not calls]
+    if unused:
+        raise ValueError(f"'calibration' never reaches the layers {unused}: the model's forward does not call them")
+    return {name: torch.cat([x.reshape(-1, x.shape[-1]) for x in calls]) for name, calls in seen.items()}
 
 
 def linear_parameter_count(in_features: int, out_features: int, rank: Optional[int] = None, bias: bool = True) -> int:
