@@ -358,11 +358,15 @@ def _as_points(X: Any, dim: int, name: str) -> np.ndarray:
 
 
 def _draw_arrow(ax: Axes, vector: np.ndarray, colour: str, label: str, limit: float) -> None:
-    tip = vector + 0.14 * limit * vector / np.linalg.norm(vector)  # the label sits just beyond the tip
+    direction = vector / np.linalg.norm(vector)
     if vector.size == 2:
         ax.annotate("", xy=vector, xytext=(0, 0), arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.8})
-        ax.text(*tip, label, color=colour, fontsize=11, ha="center", va="center")
+        # The label sits beside the arrow, a little past its middle, on its left-hand side.
+        beside = 0.6 * vector + 0.11 * limit * np.array([-direction[1], direction[0]])
+        ax.text(*beside, label, color=colour, fontsize=11, ha="center", va="center",
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     else:
+        tip = vector + 0.14 * limit * direction  # the label sits just beyond the tip
         ax.quiver(0, 0, 0, *vector, color=colour, linewidth=1.8, arrow_length_ratio=0.12)
         ax.text(*tip, label, color=colour, fontsize=11, ha="center", va="center")
 
