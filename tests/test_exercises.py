@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -414,21 +415,24 @@ def test_student_edition_has_exercises_and_no_solution_text(student_book):
 
 
 @pytest.fixture(scope="session")
-def instructor_book(tmp_path_factory) -> Path:
-    """The instructor edition, built with -W but without executing the notebooks (the student
-    build and nbval execute them): the table of contents, labels and pages are what it adds."""
+def instructor_book(student_book, tmp_path_factory) -> Path:
+    """The instructor edition, built with -W from a copy of the book in which the chapters are
+    the notebooks the student build executed (so figures and their references exist) and
+    nothing is executed again: what this edition adds is its table of contents and pages."""
     work = tmp_path_factory.mktemp("instructor")
-    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    source = work / "book"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "_build", ".pytest_cache", ".hypothesis"))
+    for path in (REPO / "chapters").glob("*.ipynb"):
+        shutil.copy(student_book.parent / "jupyter_execute" / "chapters" / path.name, source / "chapters" / path.name)
+    config = yaml.safe_load((source / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["execute_notebooks"] = "off"
-    local = config.get("sphinx", {}).get("local_extensions", {})
-    config["sphinx"]["local_extensions"] = {name: str(REPO / folder) for name, folder in local.items()}
-    (work / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    (work / "_toc.yml").write_text(instructor_toc(REPO / "_toc.yml", REPO / "solutions"), encoding="utf-8")
-    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(REPO), "-W", "-n", "--keep-going", "--all",
-               "--config", str(work / "_config.yml"), "--toc", str(work / "_toc.yml"), "--path-output", str(work)]
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1800)
+    (source / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (work / "_toc.yml").write_text(instructor_toc(source / "_toc.yml", source / "solutions"), encoding="utf-8")
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(source), "-W", "-n", "--keep-going",
+               "--all", "--toc", str(work / "_toc.yml"), "--path-output", str(work / "out")]
+    result = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, f"instructor edition failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
-    return work / "_build" / "html"
+    return work / "out" / "_build" / "html"
 
 
 def test_instructor_edition_adds_the_solutions(instructor_book):

@@ -22,7 +22,8 @@ a failed check raise :class:`NotAnsweredError` or :class:`WrongAnswerError` (bot
 ``AssertionError``), so its cell fails. Outside an :class:`exercise` block (in hidden tests,
 say) the helpers always raise.
 
-Values that must stay secret are compared through a salted SHA-256 digest (:func:`digest`):
+Values that must stay secret are compared through a salted SHA-256 digest (:func:`digest`,
+16 hex digits: it hides the answer from a glance, it is no protection against a search):
 :func:`choice`, :func:`integer` and :func:`number`. Introduced with the exercises of
 chapter 1.
 """
@@ -180,7 +181,7 @@ def _is_stub(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and any(_is_stub(item) for item in value)
 
 
-def answered(value: Any, name: str = "the answer") -> Any:
+def answered(value: Any, name: str = "") -> Any:
     """Return ``value``, or raise :class:`NotAnsweredError` while it is still ``...``.
 
     Use it in custom checks: ``assert 0.9 <= answered(accuracy) <= 1, "..."``.
@@ -190,12 +191,12 @@ def answered(value: Any, name: str = "the answer") -> Any:
     value : object
         The answer (``...``, or a list holding ``...``, counts as not answered).
     name : str
-        How the message refers to it.
+        How the message refers to it, e.g. ``"U"``; by default it says "the answer cell".
     """
     if not isinstance(name, str):
         raise TypeError(f"'name' must be a string, got {type(name).__name__}")
     if _is_stub(value):
-        raise NotAnsweredError(f"Replace the `...` of {name} in the answer cell, run that cell, then run this check again.")
+        raise NotAnsweredError(f"Replace the `...` {f'of {name} ' if name else ''}in its answer cell.")
     return value
 
 
@@ -255,7 +256,7 @@ def _size(shape: tuple[int, ...]) -> str:
 
 
 def _sha(kind: str, key: str) -> str:
-    return hashlib.sha256(f"svdlab:{kind}:{key}".encode()).hexdigest()
+    return hashlib.sha256(f"svdlab:{kind}:{key}".encode()).hexdigest()[:16]
 
 
 def _choice_key(value: str) -> str:
@@ -267,8 +268,8 @@ def _rounded(value: float, digits: int) -> str:
 
 
 def _check_digest(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise ValueError(f"'digest' must be 64 lower-case hex digits from svdlab.checks.digest, got {value!r}")
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{16}", value):
+        raise ValueError(f"'digest' must be 16 lower-case hex digits from svdlab.checks.digest, got {value!r}")
     return value
 
 
