@@ -264,7 +264,8 @@ def _first_error(cell: nbformat.NotebookNode) -> Optional[dict]:
 
 
 def _failure(error: dict) -> tuple[str, str]:
-    name, value = error.get("ename", ""), re.sub(r"^Exercise [^:]*: (not answered yet|not yet right)\.\s*", "", error.get("evalue", ""))
+    name = error.get("ename", "")
+    value = re.sub(r"^Exercise [^:]*: (not answered yet|not yet right)\.\s*", "", error.get("evalue", ""))
     if name == "NotAnsweredError":
         return "not answered", _clip(value)
     if name == "WrongAnswerError":
@@ -306,7 +307,9 @@ def _answers(notebook: Any) -> tuple[dict[str, str], list[str]]:
     return answers, notes
 
 
-def _grade_notebook(data: bytes, solution: _Solution, timeout: float, folder: Path) -> tuple[list[QuestionResult], list[str]]:
+def _grade_notebook(
+    data: bytes, solution: _Solution, timeout: float, folder: Path
+) -> tuple[list[QuestionResult], list[str]]:
     try:
         submitted = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -423,7 +426,10 @@ def grade(
         except Exception as error:  # a bug of the grader must not cost the other students
             stem = _match_name(path.name, known)
             reason = _clip(f"the grader failed: {type(error).__name__}: {error}")
-            rows = _all(known[stem], "grader error", reason) if stem else [QuestionResult("", "", 0.0, 0.0, "grader error", reason)]
+            if stem:
+                rows = _all(known[stem], "grader error", reason)
+            else:
+                rows = [QuestionResult("", "", 0.0, 0.0, "grader error", reason)]
             results.append(SubmissionResult(student, path, stem or "", rows))
     return results
 
