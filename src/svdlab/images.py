@@ -403,5 +403,5 @@ def plot_image_grid(images: Sequence[Any], titles: Sequence[str], ncols: int = 3
         ax.axis("off")
     for ax, picture, title in zip(axes.flat, pictures, titles):
         ax.imshow(np.clip(picture, 0, 1), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(str(title), fontsize=10)
+        ax.set_title(str(title), fontsize=12)
     return fig
