@@ -63,6 +63,7 @@ BAD_INPUTS = [
     BadInput(add_lora, (MLP, "0", 2, 1.0), {}, TypeError, "targets"),
     BadInput(add_lora, (MLP, [], 2, 1.0), {}, ValueError, "targets"),
     BadInput(add_lora, (MLP, [0], 2, 1.0), {}, ValueError, "targets"),
+    BadInput(add_lora, (MLP, [""], 2, 1.0), {}, ValueError, "targets"),  # "" is the model itself
     BadInput(add_lora, (MLP, ["0", "0"], 2, 1.0), {}, ValueError, "targets"),
     BadInput(add_lora, (MLP, ["7"], 2, 1.0), {}, ValueError, "targets"),
     BadInput(add_lora, (MLP, ["1"], 2, 1.0), {}, TypeError, "targets"),  # "1" is the ReLU

@@ -200,7 +200,7 @@ def add_lora(
     if isinstance(targets, (str, bytes)) or not isinstance(targets, Iterable):
         raise TypeError(f"'targets' must be an iterable of layer names, got {type(targets).__name__}")
     names = list(targets)
-    if not names or not all(isinstance(name, str) for name in names):
+    if not names or not all(isinstance(name, str) and name for name in names):
         raise ValueError(f"'targets' must be a non-empty list of layer names, got {names!r}")
     if len(set(names)) != len(names):
         raise ValueError(f"'targets' names a layer twice: {names!r}")
@@ -259,8 +259,10 @@ def set_merged(model: nn.Module, merged: bool) -> nn.Module:
     if not isinstance(merged, bool):
         raise TypeError(f"'merged' must be a bool, got {type(merged).__name__}")
     for _, layer in _lora_layers(model):
-        if layer.merged != merged:
-            layer.merge() if merged else layer.unmerge()
+        if merged and not layer.merged:
+            layer.merge()
+        elif not merged and layer.merged:
+            layer.unmerge()
     return model
 
 
