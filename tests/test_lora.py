@@ -112,7 +112,7 @@ def test_a_fresh_layer_computes_exactly_what_its_base_computes(n_in, n_out, data
     layer = LoRALinear(base, r, alpha=data.draw(st.floats(0.1, 100.0)), rank_stabilized=rank_stabilized, seed=seed)
     assert torch.equal(layer(x), expected)
     bound = 1 / math.sqrt(n_in)  # Kaiming-uniform with a = √5, as nn.Linear draws its weights
-    assert float(layer.A.detach().abs().max()) <= bound
+    assert float(layer.A.detach().abs().max()) <= bound * (1 + 1e-6)
 
 
 def test_only_A_and_B_receive_gradients():
