@@ -217,6 +217,16 @@ def test_an_endless_loop_is_stopped_by_the_time_limit(course, tmp_path):
     assert "this question's check" in result.questions[1].reason
 
 
+def test_an_endless_loop_in_one_answer_costs_only_that_question(course, tmp_path):
+    folder = tmp_path / "submissions" / "loop"
+    folder.mkdir(parents=True)
+    (folder / "00_demo.ipynb").write_text(submission({**RIGHT, "a2": "while True:\n    pass"}))
+    [result] = grade([tmp_path / "submissions"], solutions=course / "solutions", timeout=60, cell_timeout=3,
+                     progress=False)
+    assert scores(result) == {"t1": (1, "correct"), "t2": (0, "error"), "t3": (1, "correct")}
+    assert "answer cell ran longer than 3 s and was stopped" in result.questions[1].reason
+
+
 def test_csv_has_one_row_per_student_and_question_and_feedback_one_file_per_student(graded, tmp_path):
     results = list(graded.values())
     out = write_grades(results, tmp_path / "grades.csv")
@@ -314,6 +324,7 @@ BAD_INPUTS = [
     BadInput(grade, (["/nonexistent/submissions"],), {"solutions": REPO / "solutions"}, ValueError, "submissions"),
     BadInput(grade, ([REPO],), {"solutions": "/nonexistent/solutions"}, ValueError, "solutions"),
     BadInput(grade, ([REPO],), {"solutions": REPO / "solutions", "timeout": 0}, ValueError, "timeout"),
+    BadInput(grade, ([REPO],), {"solutions": REPO / "solutions", "cell_timeout": -1}, ValueError, "cell_timeout"),
     BadInput(grade, ([REPO],), {"solutions": REPO / "solutions", "progress": "yes"}, TypeError, "progress"),
     BadInput(write_grades, ([1], "grades.csv"), {}, TypeError, "results"),
     BadInput(write_grades, ([], 3), {}, TypeError, "out"),

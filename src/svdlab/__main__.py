@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     grading.add_argument("--feedback", help="folder for the feedback files (default: <out>_feedback next to the CSV)")
     grading.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
     grading.add_argument("--timeout", type=float, default=120.0, help="seconds each notebook may run (default: 120)")
+    grading.add_argument(
+        "--cell-timeout", type=float, default=30.0,
+        help="seconds one cell may run; a longer one is left out and the notebook rerun (default: 30)",
+    )
     grading.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     toc = commands.add_parser("instructor-toc", help="write the instructor edition's table of contents")
@@ -70,7 +74,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(instructor_toc(args.toc, args.solutions), encoding="utf-8")
             return 0
-        results = grade(args.submissions, solutions=args.solutions, timeout=args.timeout, progress=not args.no_progress)
+        results = grade(args.submissions, solutions=args.solutions, timeout=args.timeout,
+                        cell_timeout=args.cell_timeout, progress=not args.no_progress)
         out = write_grades(results, args.out)
         feedback = Path(args.feedback) if args.feedback else out.with_name(out.stem + "_feedback")
         write_feedback(results, feedback)

@@ -211,31 +211,47 @@ class _CappedClient(NotebookClient):
 @dataclass
 class _Run:
     executed: set[int] = field(default_factory=set)
+    interrupted: set[int] = field(default_factory=set)
     stopped_at: Optional[int] = None
     stop_reason: str = ""
     truncated: set[int] = field(default_factory=set)
 
 
-def _execute(notebook: nbformat.NotebookNode, timeout: float, folder: Path) -> _Run:
-    run = _Run()
+class _CellTooLong(Exception):
+    """A cell ran past the per-cell limit (the run starts again without it)."""
+
+
+def _execute_once(notebook: nbformat.NotebookNode, run: _Run, deadline: float, cell_timeout: float,
+                  folder: Path, out_of_time: str) -> None:
+    """Run the code cells not in ``run.interrupted`` once, in a fresh kernel."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    run.executed, run.stopped_at, run.stop_reason = set(), None, ""
     client = _CappedClient(
-        notebook, timeout=int(math.ceil(timeout)), kernel_name="python3", allow_errors=True,
+        notebook, timeout=int(math.ceil(cell_timeout)), kernel_name="python3", allow_errors=True,
         shutdown_kernel="immediate", resources={"metadata": {"path": str(folder)}},
     )
     env = {**os.environ, MODE_VARIABLE: "strict", "MPLBACKEND": "Agg"}
     code = [index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
-    out_of_time = f"the notebook ran out of time (limit {timeout:g} s; an endless loop?)"
     try:
         with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-            deadline = time.monotonic() + timeout
             for index in code:
+                if index in run.interrupted:
+                    continue
                 run.stopped_at = index
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     run.stop_reason = out_of_time
                     break
-                client.timeout = int(math.ceil(remaining))
-                client.execute_cell(notebook.cells[index], index)
+                limit = min(remaining, cell_timeout)
+                client.timeout = int(math.ceil(limit))
+                try:
+                    client.execute_cell(notebook.cells[index], index)
+                except CellTimeoutError:
+                    if limit < cell_timeout:  # the whole notebook's time is up
+                        raise
+                    raise _CellTooLong from None
                 run.executed.add(index)
             else:
                 run.stopped_at = None
@@ -243,11 +259,32 @@ def _execute(notebook: nbformat.NotebookNode, timeout: float, folder: Path) -> _
         run.stop_reason = out_of_time
     except DeadKernelError:
         run.stop_reason = "the Python process stopped (os._exit, a crash, or running out of memory)"
+    except _CellTooLong:
+        raise
     except Exception as error:  # the kernel did not start, or nbclient failed
         run.stopped_at = run.stopped_at if run.stopped_at is not None else (code[0] if code else 0)
         run.stop_reason = f"the notebook could not be run: {type(error).__name__}: {error}"
-    run.truncated = set(client.truncated)
-    return run
+    finally:
+        run.truncated = set(client.truncated)
+
+
+def _execute(notebook: nbformat.NotebookNode, timeout: float, cell_timeout: float, folder: Path) -> _Run:
+    """Run the notebook with ``timeout`` seconds in all and ``cell_timeout`` per cell.
+
+    A cell that runs past ``cell_timeout`` (an endless loop in one answer) is left out and
+    the notebook runs again from the start in a fresh kernel, so the loop costs only the
+    questions that depend on that cell. The whole run stops at ``timeout``.
+    """
+    run = _Run()
+    deadline = time.monotonic() + timeout
+    out_of_time = f"the notebook ran out of time (limit {timeout:g} s; an endless loop?)"
+    while True:
+        try:
+            _execute_once(notebook, run, deadline, cell_timeout, folder, out_of_time)
+        except _CellTooLong:
+            run.interrupted.add(run.stopped_at)
+            continue
+        return run
 
 
 # ----------------------------------------------------------------------------------------
@@ -308,7 +345,7 @@ def _answers(notebook: Any) -> tuple[dict[str, str], list[str]]:
 
 
 def _grade_notebook(
-    data: bytes, solution: _Solution, timeout: float, folder: Path
+    data: bytes, solution: _Solution, timeout: float, cell_timeout: float, folder: Path
 ) -> tuple[list[QuestionResult], list[str]]:
     try:
         submitted = json.loads(data.decode("utf-8"))
@@ -329,7 +366,8 @@ def _grade_notebook(
             cell.outputs, cell.execution_count = [], None
     if missing:
         notes.append(f"answer cells missing (deleted, or their metadata removed): {', '.join(sorted(missing))}")
-    run = _execute(graded, timeout, folder)
+    run = _execute(graded, timeout, cell_timeout, folder)
+    too_long = f"ran longer than {cell_timeout:g} s and was stopped (an endless loop?)"
     if run.truncated:
         notes.append(f"some output was cut at {OUTPUT_LIMIT:,} characters per cell")
     if run.stop_reason:
@@ -340,6 +378,8 @@ def _grade_notebook(
         answer_ids = [_nbgrader(graded.cells[i]).get("grade_id") for i in question.answers]
         if any(grade_id in missing for grade_id in answer_ids):
             status, reason = "not answered", "its answer cell is missing from the submission"
+        elif question.index in run.interrupted:
+            status, reason = "error", f"its check {too_long}"
         elif question.index not in run.executed:
             status, reason = "not run", f"{run.stop_reason}, {_where(graded, run.stopped_at, question.index)}"
         elif (error := _first_error(cell)) is None:
@@ -349,13 +389,17 @@ def _grade_notebook(
             status, reason = _failure(error)
             for index in question.answers:
                 answer_error = _first_error(graded.cells[index])
-                if answer_error is not None:
+                if index in run.interrupted:
+                    status, reason = "error", f"its answer cell {too_long}"
+                elif answer_error is not None:
                     reason += f" (its answer cell raised {answer_error['ename']}: {answer_error['evalue']})"
         results.append(QuestionResult(question.grade_id, question.title, 0.0, question.points, status, _clip(reason)))
     return results, notes
 
 
-def _grade_file(student: str, path: Path, solutions: dict[str, _Solution], timeout: float) -> SubmissionResult:
+def _grade_file(
+    student: str, path: Path, solutions: dict[str, _Solution], timeout: float, cell_timeout: float
+) -> SubmissionResult:
     stem = _match_name(path.name, solutions)
     result = SubmissionResult(student, path, stem or "")
     with tempfile.TemporaryDirectory(prefix="svdlab-grade-") as work:
@@ -374,7 +418,7 @@ def _grade_file(student: str, path: Path, solutions: dict[str, _Solution], timeo
             reason = f"no solution notebook matches this file (name it like one of: {', '.join(solutions)})"
             result.questions.append(QuestionResult("", "", 0.0, 0.0, "invalid", reason))
             return result
-        result.questions, result.notes = _grade_notebook(data, solutions[stem], timeout, folder)
+        result.questions, result.notes = _grade_notebook(data, solutions[stem], timeout, cell_timeout, folder)
     return result
 
 
@@ -383,6 +427,7 @@ def grade(
     *,
     solutions: Union[str, Path] = "solutions",
     timeout: float = 120.0,
+    cell_timeout: float = 30.0,
     progress: bool = True,
 ) -> list[SubmissionResult]:
     """Grade submitted notebooks against the solution notebooks.
@@ -401,6 +446,9 @@ def grade(
     timeout : float
         Seconds each notebook may run in all; a notebook that runs out keeps the points of
         the questions that ran before.
+    cell_timeout : float
+        Seconds one cell may run. A cell that runs longer is left out and the notebook runs
+        again from the start, so an endless loop costs only the questions that need it.
     progress : bool
         Show a progress bar (tqdm) on standard error.
 
@@ -415,6 +463,7 @@ def grade(
     if not isinstance(solutions, (str, Path)) or not Path(solutions).is_dir():
         raise ValueError(f"'solutions' must be an existing folder, got {solutions!r} (run from the repository root?)")
     timeout = check_positive(timeout, "timeout")
+    cell_timeout = check_positive(cell_timeout, "cell_timeout")
     if not isinstance(progress, bool):
         raise TypeError(f"'progress' must be True or False, got {progress!r}")
     known = _load_solutions(Path(solutions))
@@ -422,7 +471,7 @@ def grade(
     results = []
     for student, path in tqdm(found, desc="grading", unit="notebook", disable=not progress, file=sys.stderr):
         try:
-            results.append(_grade_file(student, path, known, timeout))
+            results.append(_grade_file(student, path, known, timeout, cell_timeout))
         except Exception as error:  # a bug of the grader must not cost the other students
             stem = _match_name(path.name, known)
             reason = _clip(f"the grader failed: {type(error).__name__}: {error}")
