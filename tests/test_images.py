@@ -234,6 +234,7 @@ BAD_INPUTS = [
     BadInput(stack_channels, (np.zeros((4, 4, 4)),), {}, ValueError, "image"),
     BadInput(unstack_channels, (np.zeros((4, 5)),), {}, ValueError, "matrix"),
     BadInput(unstack_channels, (np.zeros(6),), {}, ValueError, "matrix"),
+    BadInput(unstack_channels, (np.full((2, 3), np.nan),), {}, ValueError, "matrix"),
     BadInput(ImageSVD, (np.zeros((0, 4)),), {}, ValueError, "image"),
     BadInput(ImageSVD, (np.zeros((4, 4, 2)),), {}, ValueError, "image"),
     BadInput(ImageSVD, (np.eye(4),), {"layout": "rows"}, ValueError, "layout"),

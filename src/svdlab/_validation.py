@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "as_image",
     "as_matrix",
     "as_vector",
     "check_fraction",
@@ -40,6 +41,15 @@ def _as_float_array(value: Any, name: str) -> np.ndarray:
     return array.astype(np.float64, copy=False)
 
 
+def _check_entries(array: np.ndarray, name: str, *, allow_empty: bool = False) -> np.ndarray:
+    """Return ``array`` if it is non-empty (unless allowed) and finite, or raise naming ``name``."""
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"'{name}' must not be empty, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"'{name}' must hold only finite numbers (no NaN or infinity)")
+    return array
+
+
 def as_matrix(value: Any, name: str = "A", *, allow_empty: bool = False) -> np.ndarray:
     """Return ``value`` as a finite 2-D float64 array, or raise naming ``name``.
 
@@ -62,11 +72,7 @@ def as_matrix(value: Any, name: str = "A", *, allow_empty: bool = False) -> np.n
     array = _as_float_array(value, name)
     if array.ndim != 2:
         raise ValueError(f"'{name}' must be a 2-D matrix, got an array of shape {array.shape}")
-    if array.size == 0 and not allow_empty:
-        raise ValueError(f"'{name}' must not be empty, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"'{name}' must hold only finite numbers (no NaN or infinity)")
-    return array
+    return _check_entries(array, name, allow_empty=allow_empty)
 
 
 def as_vector(value: Any, name: str = "s") -> np.ndarray:
@@ -74,11 +80,15 @@ def as_vector(value: Any, name: str = "s") -> np.ndarray:
     array = _as_float_array(value, name)
     if array.ndim != 1:
         raise ValueError(f"'{name}' must be 1-D, got an array of shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"'{name}' must not be empty")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"'{name}' must hold only finite numbers (no NaN or infinity)")
-    return array
+    return _check_entries(array, name)
+
+
+def as_image(value: Any, name: str = "image") -> np.ndarray:
+    """Return ``value`` as a finite float image of shape (h, w) or (h, w, 3), or raise naming ``name``."""
+    array = _as_float_array(value, name)
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)):
+        raise ValueError(f"'{name}' must have shape (height, width) or (height, width, 3), got {array.shape}")
+    return _check_entries(array, name)
 
 
 def check_int(value: Any, name: str) -> int:

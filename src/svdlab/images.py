@@ -18,7 +18,7 @@ from matplotlib.cbook import get_sample_data
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ._validation import _as_float_array, check_positive, check_rank
+from ._validation import as_image, as_matrix, check_positive, check_rank
 from .lowrank import low_rank_from_svd
 
 __all__ = [
@@ -40,18 +40,6 @@ _PRECISIONS = ("float16", "int8")
 # Header of an encoded image: magic, layout, precision, height, width, channels, rank.
 _HEADER = struct.Struct("<4sBBHHBH")
 _MAGIC = b"SVD1"
-
-
-def _as_image(value: Any, name: str = "image") -> np.ndarray:
-    """``value`` as a finite float image of shape (h, w) or (h, w, 3), or raise naming ``name``."""
-    image = _as_float_array(value, name)
-    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
-        raise ValueError(f"'{name}' must have shape (height, width) or (height, width, 3), got {image.shape}")
-    if image.size == 0:
-        raise ValueError(f"'{name}' must not be empty, got shape {image.shape}")
-    if not np.all(np.isfinite(image)):
-        raise ValueError(f"'{name}' must hold only finite numbers (no NaN or infinity)")
-    return image
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:
@@ -98,8 +86,8 @@ def psnr(reference: Any, approximation: Any, peak: float = 1.0) -> float:
     >>> round(psnr(np.zeros((2, 2)), np.full((2, 2), 0.1)), 6)
     20.0
     """
-    reference = _as_image(reference, "reference")
-    approximation = _as_image(approximation, "approximation")
+    reference = as_image(reference, "reference")
+    approximation = as_image(approximation, "approximation")
     if approximation.shape != reference.shape:
         raise ValueError(f"'approximation' must have the shape of 'reference' {reference.shape}, got {approximation.shape}")
     peak = check_positive(peak, "peak")
@@ -112,7 +100,7 @@ def stack_channels(image: Any) -> np.ndarray:
 
     Introduced in chapter 5. :func:`unstack_channels` undoes it.
     """
-    image = _as_image(image)
+    image = as_image(image)
     if image.ndim != 3:
         raise ValueError(f"'image' must be a colour image of shape (height, width, 3), got {image.shape}")
     return np.hstack([image[:, :, c] for c in range(3)])
@@ -120,9 +108,9 @@ def stack_channels(image: Any) -> np.ndarray:
 
 def unstack_channels(matrix: Any) -> np.ndarray:
     """Turn an h × 3w matrix of side-by-side channels back into an (h, w, 3) image. Chapter 5."""
-    matrix = _as_float_array(matrix, "matrix")
-    if matrix.ndim != 2 or matrix.shape[1] % 3 != 0 or matrix.size == 0:
-        raise ValueError(f"'matrix' must be 2-D with a number of columns divisible by 3, got shape {matrix.shape}")
+    matrix = as_matrix(matrix, "matrix")
+    if matrix.shape[1] % 3 != 0:
+        raise ValueError(f"'matrix' must have a number of columns divisible by 3, got shape {matrix.shape}")
     return np.stack(np.hsplit(matrix, 3), axis=2)
 
 
@@ -157,7 +145,7 @@ class ImageSVD:
     """
 
     def __init__(self, image: Any, layout: Literal["per-channel", "stacked"] = "per-channel") -> None:
-        image = _as_image(image)
+        image = as_image(image)
         if layout not in _LAYOUTS:
             raise ValueError(f"'layout' must be one of {_LAYOUTS}, got {layout!r}")
         self.shape = image.shape
@@ -270,7 +258,7 @@ def jpeg_round_trip(image: Any, quality: int) -> tuple[bytes, np.ndarray]:
     decoded : ndarray
         The decoded image, floats in ``[0, 1]``, same shape as ``image``.
     """
-    image = _as_image(image)
+    image = as_image(image)
     quality = check_rank(quality, "quality", maximum=95, minimum=1)
     buffer = io.BytesIO()
     Image.fromarray(_to_uint8(image)).save(buffer, format="JPEG", quality=quality, optimize=True)
@@ -292,7 +280,7 @@ def jpeg_for_size(image: Any, max_bytes: int) -> tuple[int, bytes, np.ndarray]:
     decoded : ndarray
         As :func:`jpeg_round_trip` returns them for that quality.
     """
-    image = _as_image(image)
+    image = as_image(image)
     max_bytes = check_rank(max_bytes, "max_bytes", maximum=np.iinfo(np.int64).max, minimum=1)
     data, decoded = jpeg_round_trip(image, 1)
     if len(data) > max_bytes:
@@ -350,7 +338,7 @@ def block_dct_approximation(image: Any, count: int, block: int = 8) -> np.ndarra
     -------
     ndarray, shape (h, w)
     """
-    image = _as_image(image)
+    image = as_image(image)
     block = check_rank(block, "block", maximum=4096, minimum=1)
     if image.ndim != 2 or image.shape[0] % block or image.shape[1] % block:
         raise ValueError(f"'image' must be grayscale with sides divisible by {block}, got shape {image.shape}")
@@ -388,7 +376,7 @@ def plot_image_grid(images: Sequence[Any], titles: Sequence[str], ncols: int = 3
     """
     if isinstance(images, np.ndarray) or not isinstance(images, Sequence) or len(images) == 0:
         raise TypeError("'images' must be a non-empty list of images")
-    pictures = [_as_image(image, "images") for image in images]
+    pictures = [as_image(image, "images") for image in images]
     if isinstance(titles, str) or len(titles) != len(pictures):
         raise ValueError(f"'titles' must be a list of {len(pictures)} strings, one per image")
     ncols = check_rank(ncols, "ncols", maximum=len(pictures), minimum=1)
